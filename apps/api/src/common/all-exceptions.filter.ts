@@ -1,0 +1,60 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { isDatabaseUnavailable } from '@linkpool/database';
+import type { FastifyReply } from 'fastify';
+import { ApiError, type ApiErrorBody } from './api-error.js';
+
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Every error leaves as JSON `{statusCode, error, code, message}`. HttpException bodies pass
+ * through; a database outage becomes 503 with Retry-After; anything else is logged and
+ * answered with a bare 500 that leaks nothing.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) return;
+    const { body, headers } = this.toResponse(exception);
+    void reply.code(body.statusCode).headers(headers).send(body);
+  }
+
+  private toResponse(exception: unknown): { body: ApiErrorBody; headers: Record<string, string> } {
+    if (exception instanceof HttpException) return { body: this.fromHttpException(exception), headers: {} };
+
+    // Errors Fastify raises itself (body too large, bad content type) carry their own 4xx status.
+    const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      const code = typeof fastifyError.code === 'string' ? fastifyError.code : 'BAD_REQUEST';
+      return { body: ApiError.body(fastifyError.statusCode, code, String(fastifyError.message)), headers: {} };
+    }
+
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${(exception as Error)?.message}`);
+      return {
+        body: ApiError.body(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry later'),
+        headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      };
+    }
+
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    return { body: ApiError.body(500, 'INTERNAL_ERROR', 'internal server error'), headers: {} };
+  }
+
+  private fromHttpException(exception: HttpException): ApiErrorBody {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'code' in response) return response as ApiErrorBody;
+    // Nest's own exceptions (e.g. 404 for an unknown route): give them our shape.
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message).join('; ')
+          : String((response as { message?: unknown }).message ?? exception.message);
+    const fallback = ApiError.body(status, '', message);
+    return { ...fallback, code: fallback.error.toUpperCase().replace(/\W+/g, '_') };
+  }
+}

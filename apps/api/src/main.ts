@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { AppConfigModule, ConfigValidationError } from '@linkpool/config';
+import { createApp } from './app.factory.js';
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = await AppConfigModule.load();
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const { config } = loaded;
+  const app = await createApp(loaded);
+  const logger = new Logger('Bootstrap');
+
+  // Shutdown order: stop accepting and finish in-flight requests (Fastify close), flush the
+  // click buffer, then close Redis and the Postgres pool (Nest's shutdown hooks, in that order).
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.http.shutdownTimeoutMs} ms: exiting`);
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error(`shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.log(`linkpool listening on ${await app.getUrl()} (short links as ${config.baseUrl}/<code>)`);
+}
+
+await main();

@@ -1,0 +1,30 @@
+import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '@linkpool/config';
+import { CacheStore } from './cache-store.js';
+import { CacheService } from './cache.service.js';
+
+@Module({
+  providers: [{ provide: CacheStore, useFactory: (config: AppConfig) => new CacheStore(config.cache), inject: [AppConfig] }],
+  exports: [CacheStore],
+})
+class CacheStoreModule {}
+
+/** Cache-aside over `@nestjs/cache-manager`, on Redis or in process memory (see {@link CacheStore}). */
+@Global()
+@Module({
+  imports: [
+    CacheStoreModule,
+    NestCacheModule.registerAsync({
+      imports: [CacheStoreModule],
+      inject: [CacheStore, AppConfig],
+      useFactory: (store: CacheStore, config: AppConfig) => ({
+        stores: [store.keyv],
+        ttl: config.cache.ttlSeconds * 1000,
+      }),
+    }),
+  ],
+  providers: [CacheService],
+  exports: [CacheService, CacheStoreModule],
+})
+export class AppCacheModule {}

@@ -1,0 +1,4 @@
+export * from './cache-store.js';
+export * from './cache.module.js';
+export * from './cache.service.js';
+export * from './with-timeout.js';

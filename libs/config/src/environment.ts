@@ -1,0 +1,118 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  return value;
+};
+// An empty variable (`FOO=`) means "not set", as in most twelve-factor tools.
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The environment variables the service reads, with the rule each must meet. */
+export class Environment {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString() @MinLength(1)
+  HOST?: string;
+
+  @IsOptional() @Transform(emptyToUndefined)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'BASE_URL must be an absolute http(s) URL' })
+  BASE_URL?: string;
+
+  @IsOptional() @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1)
+  DB_HOST?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  DB_PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DB_USER?: string;
+
+  @IsOptional() @IsString()
+  DB_PASSWORD?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^[^\s/]+$/, { message: 'DB_NAME must be a database name without spaces or slashes' })
+  DB_NAME?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(63)
+  DB_APPLICATION_NAME?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toBool)
+  @IsIn([true, false], { message: 'RUN_MIGRATIONS must be true or false' })
+  RUN_MIGRATIONS?: boolean;
+
+  @IsOptional() @IsString() @MinLength(1)
+  DATA_DIR?: string;
+
+  @IsOptional() @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1)
+  REDIS_HOST?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  REDIS_PORT?: number;
+
+  @IsOptional() @IsString()
+  REDIS_PASSWORD?: string;
+
+  @IsOptional() @IsString() @Matches(/^[\w:.-]{0,64}$/, { message: 'CACHE_KEY_PREFIX must be at most 64 characters of letters, digits, _ : . -' })
+  CACHE_KEY_PREFIX?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400 * 30)
+  CACHE_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  CACHE_NEGATIVE_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(5000)
+  CACHE_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
+  CACHE_MEMORY_MAX_ENTRIES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  CLICK_FLUSH_INTERVAL_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  SHUTDOWN_TIMEOUT_MS?: number;
+}

@@ -1,0 +1,88 @@
+import { plainToInstance } from 'class-transformer';
+import { type ValidationError, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+import { AppConfig, type LogLevel } from './app-config.js';
+import { Environment } from './environment.js';
+
+/** Thrown at boot when the environment does not describe a valid configuration. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const describe = (error: ValidationError): string[] =>
+  Object.values(error.constraints ?? {}).map((message) => {
+    const shown = typeof error.value === 'string' ? JSON.stringify(error.value) : String(error.value);
+    return `${message} (got ${shown})`;
+  });
+
+/**
+ * Validates raw environment variables and turns them into the one typed {@link AppConfig}.
+ * Every problem is reported at once, each naming its variable and the rule it broke.
+ */
+export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
+  const env = plainToInstance(Environment, raw, { excludeExtraneousValues: false });
+  const problems = validateSync(env, { skipMissingProperties: false }).flatMap(describe);
+
+  if (env.DATABASE_URL && env.DB_HOST) {
+    problems.push('DATABASE_URL and DB_HOST are both set: set one of them');
+  }
+  if (env.REDIS_URL && env.REDIS_HOST) {
+    problems.push('REDIS_URL and REDIS_HOST are both set: set one of them');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const port = env.PORT ?? 3000;
+  const poolSize = env.DB_POOL_SIZE ?? 10;
+  const database: AppConfig['database'] =
+    env.DATABASE_URL || env.DB_HOST
+      ? {
+          kind: 'server',
+          url: env.DATABASE_URL,
+          host: env.DB_HOST,
+          port: env.DB_PORT ?? 5432,
+          user: env.DB_USER,
+          password: env.DB_PASSWORD,
+          name: env.DB_NAME,
+          poolSize,
+          applicationName: env.DB_APPLICATION_NAME ?? 'linkpool',
+          runMigrations: env.RUN_MIGRATIONS ?? true,
+          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5000,
+          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+        }
+      : {
+          kind: 'embedded',
+          dataDir: resolve(env.DATA_DIR ?? '.data'),
+          poolSize,
+          applicationName: env.DB_APPLICATION_NAME ?? 'linkpool',
+          runMigrations: env.RUN_MIGRATIONS ?? true,
+          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5000,
+          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+        };
+
+  const cacheCommon = {
+    keyPrefix: env.CACHE_KEY_PREFIX ?? 'linkpool',
+    ttlSeconds: env.CACHE_TTL_SECONDS ?? 300,
+    negativeTtlSeconds: env.CACHE_NEGATIVE_TTL_SECONDS ?? 10,
+    timeoutMs: env.CACHE_TIMEOUT_MS ?? 100,
+    memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES ?? 100_000,
+  };
+  const cache: AppConfig['cache'] =
+    env.REDIS_URL || env.REDIS_HOST
+      ? { kind: 'redis', url: env.REDIS_URL, host: env.REDIS_HOST, port: env.REDIS_PORT ?? 6379, password: env.REDIS_PASSWORD || undefined, ...cacheCommon }
+      : { kind: 'memory', ...cacheCommon };
+
+  const config: AppConfig = {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    baseUrl: (env.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
+    database,
+    cache,
+    clicks: { flushIntervalMs: env.CLICK_FLUSH_INTERVAL_MS ?? 1000 },
+    http: { bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 16 * 1024, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
+  };
+  return Object.freeze(config);
+}
