@@ -16,6 +16,7 @@ export class CacheStore implements OnApplicationShutdown {
   private readonly logger = new Logger('Cache');
   private readonly readyListeners: Array<() => void> = [];
   private lastError?: string;
+  private closing = false;
   private _state: CacheStoreState | 'connecting';
   /** Bumped on every error the store reports; lets callers tell whether an operation failed silently. */
   errorCount = 0;
@@ -23,12 +24,14 @@ export class CacheStore implements OnApplicationShutdown {
   readonly kind: 'redis' | 'memory';
   readonly keyv: Keyv;
   private readonly client?: RedisClientType;
+  private readonly disconnectKeyv: () => Promise<void>;
 
   constructor(private readonly config: AppConfig['cache']) {
     this.kind = config.kind;
     if (config.kind === 'memory') {
       this._state = 'up';
       this.keyv = createMemoryKeyv({ lruSize: config.memoryMaxEntries, checkInterval: 60_000 });
+      this.disconnectKeyv = this.keepOpenUntilShutdown();
       this.logger.warn('No Redis configured: caching in process memory. For several instances set REDIS_URL or REDIS_HOST.');
       return;
     }
@@ -52,6 +55,7 @@ export class CacheStore implements OnApplicationShutdown {
     });
     this.client.on('end', () => this.setState('down'));
     this.keyv = createRedisKeyv(this.client, { namespace: config.keyPrefix, keyPrefixSeparator: ':' });
+    this.disconnectKeyv = this.keepOpenUntilShutdown();
     // Errors are already counted and logged through the client; Keyv re-emits them.
     this.keyv.on('error', () => this.errorCount++);
     // Connect in the background: the service starts and serves from Postgres while Redis is away.
@@ -80,17 +84,31 @@ export class CacheStore implements OnApplicationShutdown {
     return Math.round((performance.now() - started) * 100) / 100;
   }
 
+  /** Runs after the HTTP server has drained, so in-flight requests still had the cache (and its invalidations). */
   async onApplicationShutdown(): Promise<void> {
-    if (this.client?.isOpen) {
+    this.closing = true;
+    if (this.client) {
       // Do not wait for a Redis that is gone: destroy() drops the socket at once.
-      await withTimeout(this.client.close(), 1000).catch(() => this.client?.destroy());
+      if (this.client.isOpen) await withTimeout(this.client.close(), 1000).catch(() => this.client?.destroy());
+      return;
     }
-    await this.keyv.disconnect().catch(() => undefined);
+    await this.disconnectKeyv();
+  }
+
+  /**
+   * @nestjs/cache-manager disconnects its stores in onModuleDestroy, which Nest runs before the
+   * HTTP server drains; an update still in flight would then miss its cache invalidation.
+   * Its disconnect is made a no-op, and the store is closed in onApplicationShutdown instead.
+   */
+  private keepOpenUntilShutdown(): () => Promise<void> {
+    const disconnect = this.keyv.disconnect.bind(this.keyv);
+    this.keyv.disconnect = async () => undefined;
+    return disconnect;
   }
 
   private setState(next: CacheStoreState): void {
     // Reconnection attempts repeat the same error every backoff step: report transitions only.
-    if (next === this._state) return;
+    if (next === this._state || this.closing) return;
     this._state = next;
     if (next === 'up') {
       this.logger.log(`Redis ${this.description} is reachable: cache enabled`);

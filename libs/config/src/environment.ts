@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -24,11 +25,18 @@ const toBool = ({ value }: { value: unknown }) => {
 // An empty variable (`FOO=`) means "not set", as in most twelve-factor tools.
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+/**
+ * An optional integer variable within [min, max]. Rules run in this order (type first), so
+ * "eighty" is reported as not an integer rather than as out of range.
+ */
+const OptionalInt = (min: number, max: number) =>
+  applyDecorators(IsOptional(), Transform(toInt), IsInt(), Min(min), Max(max));
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The environment variables the service reads, with the rule each must meet. */
 export class Environment {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @OptionalInt(0, 65535)
   PORT?: number;
 
   @IsOptional() @IsString() @MinLength(1)
@@ -48,7 +56,7 @@ export class Environment {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1)
   DB_HOST?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @OptionalInt(1, 65535)
   DB_PORT?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
@@ -60,16 +68,16 @@ export class Environment {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^[^\s/]+$/, { message: 'DB_NAME must be a database name without spaces or slashes' })
   DB_NAME?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @OptionalInt(1, 200)
   DB_POOL_SIZE?: number;
 
   @IsOptional() @IsString() @MinLength(1) @MaxLength(63)
   DB_APPLICATION_NAME?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @OptionalInt(100, 60_000)
   DB_CONNECT_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @OptionalInt(100, 600_000)
   DB_STATEMENT_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(toBool)
@@ -86,7 +94,7 @@ export class Environment {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1)
   REDIS_HOST?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @OptionalInt(1, 65535)
   REDIS_PORT?: number;
 
   @IsOptional() @IsString()
@@ -95,24 +103,24 @@ export class Environment {
   @IsOptional() @IsString() @Matches(/^[\w:.-]{0,64}$/, { message: 'CACHE_KEY_PREFIX must be at most 64 characters of letters, digits, _ : . -' })
   CACHE_KEY_PREFIX?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400 * 30)
+  @OptionalInt(1, 86_400 * 30)
   CACHE_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @OptionalInt(1, 3600)
   CACHE_NEGATIVE_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(5000)
+  @OptionalInt(5, 5000)
   CACHE_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(10_000_000)
+  @OptionalInt(100, 10_000_000)
   CACHE_MEMORY_MAX_ENTRIES?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  @OptionalInt(50, 60_000)
   CLICK_FLUSH_INTERVAL_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  @OptionalInt(1024, 10 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  @OptionalInt(100, 120_000)
   SHUTDOWN_TIMEOUT_MS?: number;
 }

@@ -24,7 +24,7 @@ const describe = (error: ValidationError): string[] =>
  */
 export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   const env = plainToInstance(Environment, raw, { excludeExtraneousValues: false });
-  const problems = validateSync(env, { skipMissingProperties: false }).flatMap(describe);
+  const problems = validateSync(env, { skipMissingProperties: false, stopAtFirstError: true }).flatMap(describe);
 
   if (env.DATABASE_URL && env.DB_HOST) {
     problems.push('DATABASE_URL and DB_HOST are both set: set one of them');

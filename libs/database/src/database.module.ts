@@ -36,7 +36,8 @@ export function postgresOptions(
     synchronize: false,
     migrationsRun: config.runMigrations,
     migrationsTransactionMode: 'each',
-    logging: ['error', 'migration'],
+    // Query errors reach the exception filter (and its log); expected ones (a taken alias) are not noise.
+    logging: ['warn', 'migration'],
     extra: {
       // min = max keeps the warmed connections: pg reaps idle clients only above `min`.
       min: config.poolSize,

@@ -1,0 +1,37 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppConfig, AppConfigModule } from '@linkpool/config';
+import { createApp } from '../../apps/api/src/app.factory.js';
+import { REDIS_URL, uniqueId } from './services.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** An HTTP request through Fastify's injector (no socket, same code path as a real request). */
+  request: NestFastifyApplication['inject'];
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application (real Postgres, real Redis unless told otherwise) with `env`
+ * laid over test defaults. `.env` is ignored so the machine's own settings do not leak in.
+ */
+export async function startTestApp(env: Record<string, string | undefined>): Promise<TestApp> {
+  const loaded = await AppConfigModule.load({
+    ignoreEnvFile: true,
+    env: {
+      LOG_LEVEL: 'error',
+      REDIS_URL,
+      CACHE_KEY_PREFIX: `test:${uniqueId()}`,
+      DB_POOL_SIZE: '4',
+      ...env,
+    },
+  });
+  const app = await createApp(loaded);
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config: loaded.config,
+    request: app.inject.bind(app),
+    close: () => app.close(),
+  };
+}
