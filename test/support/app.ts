@@ -20,6 +20,8 @@ export async function startTestApp(env: Record<string, string | undefined>): Pro
     ignoreEnvFile: true,
     env: {
       LOG_LEVEL: 'error',
+      // Vitest exports Vite's BASE_URL=/ into process.env; the app would read it.
+      BASE_URL: 'http://localhost:3000',
       REDIS_URL,
       CACHE_KEY_PREFIX: `test:${uniqueId()}`,
       DB_POOL_SIZE: '4',

@@ -25,6 +25,8 @@ export async function createApp({ config, module }: LoadedConfig): Promise<NestF
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // The API speaks JSON only: other bodies get 415 from Fastify instead of reaching a DTO as a string.
+  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 

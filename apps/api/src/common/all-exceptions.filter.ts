@@ -5,6 +5,12 @@ import { ApiError, type ApiErrorBody } from './api-error.js';
 
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
+/** Fastify's terse messages for body errors (Nest hands them over as HttpExceptions), restated to name the rule. */
+const MESSAGES_BY_STATUS: Record<number, string> = {
+  413: 'body must not be larger than the configured limit (BODY_LIMIT_BYTES)',
+  415: 'content-type must be application/json',
+};
+
 /**
  * Every error leaves as JSON `{statusCode, error, code, message}`. HttpException bodies pass
  * through; a database outage becomes 503 with Retry-After; anything else is logged and
@@ -28,7 +34,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       const code = typeof fastifyError.code === 'string' ? fastifyError.code : 'BAD_REQUEST';
-      return { body: ApiError.body(fastifyError.statusCode, code, String(fastifyError.message)), headers: {} };
+      const message = MESSAGES_BY_STATUS[fastifyError.statusCode] ?? String(fastifyError.message);
+      return { body: ApiError.body(fastifyError.statusCode, code, message), headers: {} };
     }
 
     if (isDatabaseUnavailable(exception)) {
@@ -54,7 +61,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message).join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
-    const fallback = ApiError.body(status, '', message);
+    const fallback = ApiError.body(status, '', MESSAGES_BY_STATUS[status] ?? message);
     return { ...fallback, code: fallback.error.toUpperCase().replace(/\W+/g, '_') };
   }
 }

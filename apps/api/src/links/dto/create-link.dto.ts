@@ -9,10 +9,11 @@ export class CreateLinkDto {
   url: string;
 
   @ApiPropertyOptional({ description: 'Custom code instead of a generated one', example: 'spring-sale', pattern: CODE_PATTERN.source })
+  // class-validator runs these bottom-up (and stops at the first failure): type, then shape, then meaning.
   @IsOptional()
-  @IsString({ message: 'alias must be a string' })
-  @Matches(CODE_PATTERN, { message: `alias must be ${CODE_RULE}` })
   @Satisfies((v) => !isReservedCode(v), 'isNotReserved', 'must not be a reserved path (api, health, docs, ...)')
+  @Matches(CODE_PATTERN, { message: `alias must be ${CODE_RULE}` })
+  @IsString({ message: 'alias must be a string' })
   alias?: string;
 
   @ApiPropertyOptional({ description: 'When the link stops redirecting (410 after it); null for never', example: '2030-01-31T12:00:00Z', nullable: true, type: String })
