@@ -87,7 +87,7 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
 
 /** A Redis server of the test's own on a free loopback port, so the shared one is never stopped. */
 export class TestRedis {
-  private process?: ChildProcess;
+  process?: ChildProcess;
   constructor(readonly port: number) {}
 
   static async start(): Promise<TestRedis> {

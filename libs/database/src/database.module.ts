@@ -6,6 +6,7 @@ import * as pg from 'pg';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { warmPool } from './pool.js';
+import { PoolKeeper } from './pool-keeper.js';
 
 export interface DatabaseModuleOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -105,6 +106,7 @@ export class DatabaseModule {
           },
         }),
       ],
+      providers: [PoolKeeper],
       exports: [TypeOrmModule],
     };
   }

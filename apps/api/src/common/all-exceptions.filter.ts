@@ -23,37 +23,43 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent) return;
-    const { body, headers } = this.toResponse(exception);
-    void reply.code(body.statusCode).headers(headers).send(body);
+    const { status, body, headers } = this.toResponse(exception);
+    void reply.code(status).headers(headers).send(body);
   }
 
-  private toResponse(exception: unknown): { body: ApiErrorBody; headers: Record<string, string> } {
-    if (exception instanceof HttpException) return { body: this.fromHttpException(exception), headers: {} };
+  private toResponse(exception: unknown): { status: number; body: object; headers: Record<string, string> } {
+    if (exception instanceof HttpException) {
+      return { status: exception.getStatus(), body: this.fromHttpException(exception), headers: {} };
+    }
 
     // Errors Fastify raises itself (body too large, bad content type) carry their own 4xx status.
     const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       const code = typeof fastifyError.code === 'string' ? fastifyError.code : 'BAD_REQUEST';
       const message = MESSAGES_BY_STATUS[fastifyError.statusCode] ?? String(fastifyError.message);
-      return { body: ApiError.body(fastifyError.statusCode, code, message), headers: {} };
+      return { status: fastifyError.statusCode, body: ApiError.body(fastifyError.statusCode, code, message), headers: {} };
     }
 
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable: ${(exception as Error)?.message}`);
       return {
+        status: 503,
         body: ApiError.body(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry later'),
         headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
       };
     }
 
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
-    return { body: ApiError.body(500, 'INTERNAL_ERROR', 'internal server error'), headers: {} };
+    return { status: 500, body: ApiError.body(500, 'INTERNAL_ERROR', 'internal server error'), headers: {} };
   }
 
-  private fromHttpException(exception: HttpException): ApiErrorBody {
+  private fromHttpException(exception: HttpException): object {
     const status = exception.getStatus();
     const response = exception.getResponse();
-    if (typeof response === 'object' && response !== null && 'code' in response) return response as ApiErrorBody;
+    if (typeof response === 'object' && response !== null) {
+      // Ours (ApiError), or a body of another shape made on purpose (Terminus' health report): as is.
+      if ('code' in response || !('message' in response)) return response;
+    }
     // Nest's own exceptions (e.g. 404 for an unknown route): give them our shape.
     const message =
       typeof response === 'string'
