@@ -28,6 +28,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.http.shutdownTimeoutMs);
     deadline.unref();
+    // Fastify closes the connections idle at that moment; keep-alive connections that finish
+    // their request afterwards would otherwise hold the close open until their keep-alive timeout.
+    const server = app.getHttpServer();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => process.exit(0),
       (error: Error) => {
