@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppConfig, AppConfigModule } from '@linkpool/config';
 import { createApp } from '../../apps/api/src/app.factory.js';
-import { REDIS_URL, uniqueId } from './services.js';
+import { REDIS_URL, TEST_API_KEY, uniqueId } from './services.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -25,6 +25,7 @@ export async function startTestApp(env: Record<string, string | undefined>): Pro
       REDIS_URL,
       CACHE_KEY_PREFIX: `test:${uniqueId()}`,
       DB_POOL_SIZE: '4',
+      API_KEYS: TEST_API_KEY,
       ...env,
     },
   });

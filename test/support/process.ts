@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort, waitFor } from './services.js';
+import { TEST_API_KEY, freePort, waitFor } from './services.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/apps/api/main.js');
 
@@ -17,7 +17,7 @@ export async function spawnApp(env: Record<string, string>, { waitReady = true }
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BASE_URL: `http://127.0.0.1:${port}`, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', API_KEYS: TEST_API_KEY, BASE_URL: `http://127.0.0.1:${port}`, ...env },
     cwd: resolve(import.meta.dirname, '../..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,6 +9,9 @@ export const ADMIN_DATABASE_URL =
 /** The shared Redis; every test run uses its own key prefix on it. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The API key every test app is started with (API_KEYS); send it as `x-api-key` on /api calls. */
+export const TEST_API_KEY = 'lp_test_0123456789abcdef0123456789abcdef';
+
 export const uniqueId = (): string => `${process.pid}_${randomBytes(4).toString('hex')}`;
 
 export function withDatabase(adminUrl: string, name: string): string {
