@@ -2,6 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AppConfigModule, ConfigValidationError } from '@linkpool/config';
 import { createApp } from './app.factory.js';
+import { migrate } from './migrate.js';
+
+/** One-shot commands of the same build: `node main.js migrate`. */
+const COMMANDS: Record<string, () => Promise<number>> = { migrate };
 
 async function main(): Promise<void> {
   let loaded;
@@ -47,4 +51,12 @@ async function main(): Promise<void> {
   logger.log(`linkpool listening on ${await app.getUrl()} (short links as ${config.baseUrl}/<code>)`);
 }
 
-await main();
+const command = process.argv[2];
+if (command === undefined) {
+  await main();
+} else if (COMMANDS[command]) {
+  process.exit(await COMMANDS[command]());
+} else {
+  console.error(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  process.exit(2);
+}

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { AppConfigModule, ConfigValidationError } from '@linkpool/config';
 import { postgresOptions } from '@linkpool/database';
 import { DataSource } from 'typeorm';
@@ -6,14 +5,21 @@ import { Link } from './links/link.entity.js';
 import { migrations } from './migrations/index.js';
 
 /**
- * `npm run migration:run`: applies pending migrations to the configured Postgres server and exits.
- * (The embedded database is migrated by the app itself at boot.)
+ * `npm run migration:run` (`main.js migrate`): applies pending migrations to the configured
+ * Postgres server. The embedded database is migrated by the app itself at boot.
+ * @returns the process exit code
  */
-async function migrate(): Promise<void> {
-  const { config } = await AppConfigModule.load();
+export async function migrate(): Promise<number> {
+  let config;
+  try {
+    ({ config } = await AppConfigModule.load());
+  } catch (error) {
+    console.error(error instanceof ConfigValidationError ? error.message : error);
+    return 1;
+  }
   if (config.database.kind !== 'server') {
     console.error('migration:run needs DATABASE_URL or DB_HOST; the embedded database is migrated at boot');
-    process.exit(1);
+    return 1;
   }
   const dataSource = new DataSource({
     ...postgresOptions({ ...config.database, poolSize: 1, runMigrations: false }),
@@ -27,9 +33,5 @@ async function migrate(): Promise<void> {
   } finally {
     await dataSource.destroy();
   }
+  return 0;
 }
-
-await migrate().catch((error: unknown) => {
-  console.error(error instanceof ConfigValidationError ? error.message : error);
-  process.exit(1);
-});
