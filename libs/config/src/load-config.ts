@@ -35,7 +35,13 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const port = env.PORT ?? 3000;
-  const poolSize = env.DB_POOL_SIZE ?? 10;
+  const databaseCommon = {
+    poolSize: env.DB_POOL_SIZE ?? 10,
+    applicationName: env.DB_APPLICATION_NAME ?? 'linkpool',
+    runMigrations: env.RUN_MIGRATIONS ?? true,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5000,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+  };
   const database: AppConfig['database'] =
     env.DATABASE_URL || env.DB_HOST
       ? {
@@ -46,21 +52,9 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
           user: env.DB_USER,
           password: env.DB_PASSWORD,
           name: env.DB_NAME,
-          poolSize,
-          applicationName: env.DB_APPLICATION_NAME ?? 'linkpool',
-          runMigrations: env.RUN_MIGRATIONS ?? true,
-          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5000,
-          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+          ...databaseCommon,
         }
-      : {
-          kind: 'embedded',
-          dataDir: resolve(env.DATA_DIR ?? '.data'),
-          poolSize,
-          applicationName: env.DB_APPLICATION_NAME ?? 'linkpool',
-          runMigrations: env.RUN_MIGRATIONS ?? true,
-          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5000,
-          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
-        };
+      : { kind: 'embedded', dataDir: resolve(env.DATA_DIR ?? '.data'), ...databaseCommon };
 
   const cacheCommon = {
     keyPrefix: env.CACHE_KEY_PREFIX ?? 'linkpool',
@@ -68,6 +62,8 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     negativeTtlSeconds: env.CACHE_NEGATIVE_TTL_SECONDS ?? 10,
     timeoutMs: env.CACHE_TIMEOUT_MS ?? 100,
     memoryMaxEntries: env.CACHE_MEMORY_MAX_ENTRIES ?? 100_000,
+    localTtlMs: env.CACHE_LOCAL_TTL_MS ?? 10_000,
+    localMaxEntries: env.CACHE_LOCAL_MAX_ENTRIES ?? 100_000,
   };
   const cache: AppConfig['cache'] =
     env.REDIS_URL || env.REDIS_HOST
