@@ -16,6 +16,21 @@ interface RunningServer {
   server: { stop(): Promise<void> };
 }
 
+async function loadPglite() {
+  try {
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-socket'),
+    ]);
+    return { PGlite, PGLiteSocketServer };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'No database configured, and this build has no embedded database (the container image ships without PGlite): set DATABASE_URL or DB_HOST',
+    );
+  }
+}
+
 /**
  * The zero-install database: PGlite (Postgres compiled to WebAssembly) served over a unix
  * socket, so the app talks to it through the same `pg` pool, TypeORM code and migrations
@@ -27,15 +42,14 @@ export class EmbeddedPostgres {
   private running?: RunningServer;
 
   async start(dataDir: string, maxConnections: number): Promise<EmbeddedPostgresAddress> {
+    // Loaded lazily: the embedded mode is the only user, and the container image ships without it.
+    const { PGlite, PGLiteSocketServer } = await loadPglite();
     const socketDir = dataDir;
     const socketPath = join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
     await mkdir(join(dataDir, 'pglite'), { recursive: true });
     // A socket file left by a killed process would make listen() fail with EADDRINUSE.
     await rm(socketPath, { force: true });
 
-    // Loaded lazily: the embedded mode is the only user, and the container image ships without it.
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create(join(dataDir, 'pglite'));
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
     await server.start();
