@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions } from 'light-my-request';
 import { type AppConfig, AppConfigModule } from '@linkpool/config';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { REDIS_URL, TEST_API_KEY, uniqueId } from './services.js';
@@ -6,8 +7,13 @@ import { REDIS_URL, TEST_API_KEY, uniqueId } from './services.js';
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
-  /** An HTTP request through Fastify's injector (no socket, same code path as a real request). */
-  request: NestFastifyApplication['inject'];
+  /**
+   * An HTTP request through Fastify's injector (no socket, same code path as a real request),
+   * sending `x-api-key: TEST_API_KEY` unless the call sets that header (`undefined` sends none).
+   */
+  request: (options: InjectOptions | string) => ReturnType<NestFastifyApplication['inject']>;
+  /** The same, with exactly the headers given. */
+  rawRequest: (options: InjectOptions | string) => ReturnType<NestFastifyApplication['inject']>;
   close(): Promise<void>;
 }
 
@@ -34,7 +40,17 @@ export async function startTestApp(env: Record<string, string | undefined>): Pro
   return {
     app,
     config: loaded.config,
-    request: app.inject.bind(app),
+    request: (options) => app.inject(withApiKey(options)),
+    rawRequest: (options) => app.inject(typeof options === 'string' ? { url: options } : options),
     close: () => app.close(),
   };
+}
+
+/** `options` with the test API key added, and headers set to `undefined` removed. */
+function withApiKey(options: InjectOptions | string): InjectOptions {
+  const opts = typeof options === 'string' ? { url: options } : options;
+  const headers = Object.fromEntries(
+    Object.entries({ 'x-api-key': TEST_API_KEY, ...opts.headers }).filter(([, value]) => value !== undefined),
+  ) as InjectOptions['headers'];
+  return { ...opts, headers };
 }

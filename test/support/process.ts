@@ -12,6 +12,9 @@ export interface AppProcess {
   exited: Promise<number | string>;
 }
 
+/** Headers for an /api call to a spawned app: the API key every app is started with, plus `extra`. */
+export const apiHeaders = (extra: Record<string, string> = {}): Record<string, string> => ({ 'x-api-key': TEST_API_KEY, ...extra });
+
 /** Runs the built service (`dist/apps/api/main.js`, as `npm run start:prod` does) as a real process. */
 export async function spawnApp(env: Record<string, string>, { waitReady = true } = {}): Promise<AppProcess> {
   const port = await freePort();

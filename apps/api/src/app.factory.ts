@@ -6,6 +6,7 @@ import type { LoadedConfig } from '@linkpool/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { applyHttpSecurity, fastifyTrustProxy } from './common/http-security.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 
 /**
@@ -19,16 +20,21 @@ export async function createApp({ config, module }: LoadedConfig): Promise<NestF
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // Behind a load balancer, which X-Forwarded-For to believe for the client IP (rate limits per IP).
+    trustProxy: fastifyTrustProxy(config.security.trustProxy),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(module), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // Nest would add JSON and form parsers; Fastify's own JSON parser is all the API needs.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  // The API speaks JSON only: other bodies get 415 from Fastify instead of reaching a DTO as a string.
+  // The API speaks JSON only: other bodies (text, forms) get 415 instead of reaching a DTO.
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  await applyHttpSecurity(app, config);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -36,8 +42,16 @@ export async function createApp({ config, module }: LoadedConfig): Promise<NestF
       .setTitle('linkpool')
       .setDescription('Short links: create, manage, redirect, count.')
       .setVersion('0.1.0')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
       .build(),
   );
+  // Every /api operation needs the key (ApiKeyGuard); say so in the document, so /docs can send it.
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith('/api/')) continue;
+    for (const operation of Object.values(operations)) {
+      if (operation && typeof operation === 'object' && 'responses' in operation) operation.security = [{ 'api-key': [] }];
+    }
+  }
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app.init();

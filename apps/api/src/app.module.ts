@@ -3,10 +3,16 @@ import { AppCacheModule } from '@linkpool/cache';
 import { AppConfig } from '@linkpool/config';
 import { DatabaseModule } from '@linkpool/database';
 import { HealthModule } from '@linkpool/health';
+import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiKey } from './api-keys/api-key.entity.js';
+import { ApiKeyGuard } from './api-keys/api-key.guard.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { Link } from './links/link.entity.js';
 import { LinksModule } from './links/links.module.js';
 import { migrations } from './migrations/index.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
 /** Composes the application; holds no logic of its own. */
 @Module({})
@@ -30,10 +36,17 @@ export class AppModule {
             exclude: [{ method: RequestMethod.GET, path: ':code' }],
           }),
         }),
-        DatabaseModule.forRoot({ entities: [Link], migrations }),
+        DatabaseModule.forRoot({ entities: [Link, ApiKey], migrations }),
         AppCacheModule,
         HealthModule,
+        ApiKeysModule,
+        RateLimitModule,
         LinksModule,
+      ],
+      providers: [
+        // Global guards run in this order: the key is checked first, so limits count per key.
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
       ],
     };
   }

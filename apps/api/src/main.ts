@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AppConfigModule, ConfigValidationError } from '@linkpool/config';
 import { createApp } from './app.factory.js';
+import { apikey } from './apikey.js';
 import { migrate } from './migrate.js';
 
-/** One-shot commands of the same build: `node main.js migrate`. */
-const COMMANDS: Record<string, () => Promise<number>> = { migrate };
+/** One-shot commands of the same build: `node main.js migrate`, `node main.js apikey create ci`. */
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { migrate, apikey };
 
 async function main(): Promise<void> {
   let loaded;
@@ -55,7 +56,7 @@ const command = process.argv[2];
 if (command === undefined) {
   await main();
 } else if (COMMANDS[command]) {
-  process.exit(await COMMANDS[command]());
+  process.exit(await COMMANDS[command](process.argv.slice(3)));
 } else {
   console.error(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
   process.exit(2);

@@ -62,6 +62,11 @@ export class CacheStore implements OnApplicationShutdown {
     this.client.connect().catch(() => undefined);
   }
 
+  /** The Redis connection (undefined with the in-process store). */
+  get redisClient(): RedisClientType | undefined {
+    return this.client;
+  }
+
   get state(): CacheStoreState {
     return this._state === 'up' ? 'up' : 'down';
   }

@@ -33,7 +33,30 @@ export abstract class AppConfig {
     negativeTtlSeconds: number;
     timeoutMs: number;
     memoryMaxEntries: number;
+    /** In-process cache in front of Redis (0 = off): entry lifetime in ms, and size. */
+    localTtlMs: number;
+    localMaxEntries: number;
   };
   declare readonly clicks: { flushIntervalMs: number };
   declare readonly http: { bodyLimitBytes: number; shutdownTimeoutMs: number };
+  /** Who may call the API and the HTTP hardening around it (see docs/security.md). */
+  declare readonly security: {
+    /** Plaintext keys from API_KEYS, hashed and stored at boot. Never log them. */
+    apiKeys: string[];
+    /** CORS: off (false, the default), any origin ('*'), or these origins. */
+    corsOrigins: false | '*' | string[];
+    /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client's address. */
+    trustProxy: boolean | number | string[];
+  };
+  /** Request limits per API key (or per client IP where no key is required), per window. */
+  declare readonly rateLimit: {
+    enabled: boolean;
+    windowMs: number;
+    createPerKey: number;
+    createPerIp: number;
+    apiPerKey: number;
+    apiPerIp: number;
+    /** In-process per-IP limit on the redirect path; 0 = unlimited (the default). */
+    redirectPerIp: number;
+  };
 }

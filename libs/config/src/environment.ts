@@ -12,6 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsApiKeyList, IsCorsOrigins, IsTrustProxy } from './security-rules.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -115,6 +116,14 @@ export class Environment {
   @OptionalInt(100, 10_000_000)
   CACHE_MEMORY_MAX_ENTRIES?: number;
 
+  /** Lifetime of an entry in the in-process cache in front of Redis; 0 turns that cache off. */
+  @OptionalInt(0, 3_600_000)
+  CACHE_LOCAL_TTL_MS?: number;
+
+  /** Entries the in-process cache holds before it drops the least recently used; 0 turns it off. */
+  @OptionalInt(0, 10_000_000)
+  CACHE_LOCAL_MAX_ENTRIES?: number;
+
   @OptionalInt(50, 60_000)
   CLICK_FLUSH_INTERVAL_MS?: number;
 
@@ -123,4 +132,39 @@ export class Environment {
 
   @OptionalInt(100, 120_000)
   SHUTDOWN_TIMEOUT_MS?: number;
+
+  // --- Security: API keys, rate limits, HTTP hardening (see docs/security.md) ---
+
+  /** Bootstrap API keys, comma-separated: hashed and stored at boot. Errors name the entry, never its value. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @IsApiKeyList()
+  API_KEYS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @IsCorsOrigins()
+  CORS_ORIGINS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @IsTrustProxy()
+  TRUST_PROXY?: string;
+
+  @IsOptional() @Transform(toBool)
+  @IsIn([true, false], { message: 'RATE_LIMIT_ENABLED must be true or false' })
+  RATE_LIMIT_ENABLED?: boolean;
+
+  @OptionalInt(1, 3600)
+  RATE_LIMIT_WINDOW_SECONDS?: number;
+
+  @OptionalInt(1, 1_000_000)
+  RATE_LIMIT_CREATE_PER_KEY?: number;
+
+  @OptionalInt(1, 1_000_000)
+  RATE_LIMIT_CREATE_PER_IP?: number;
+
+  @OptionalInt(1, 1_000_000)
+  RATE_LIMIT_API_PER_KEY?: number;
+
+  @OptionalInt(1, 1_000_000)
+  RATE_LIMIT_API_PER_IP?: number;
+
+  /** Opt-in, in-process per-IP limit on the redirect path; 0 (default) leaves it unlimited. */
+  @OptionalInt(0, 1_000_000)
+  RATE_LIMIT_REDIRECT_PER_IP?: number;
 }

@@ -3,6 +3,7 @@ import { type ValidationError, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { AppConfig, type LogLevel } from './app-config.js';
 import { Environment } from './environment.js';
+import { parseApiKeys, parseCorsOrigins, parseTrustProxy } from './security-rules.js';
 
 /** Thrown at boot when the environment does not describe a valid configuration. */
 export class ConfigValidationError extends Error {
@@ -12,8 +13,12 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** Variables whose values never appear in an error message (boot errors are printed and logged). */
+const SECRET_VARIABLES = new Set(['API_KEYS', 'DB_PASSWORD', 'REDIS_PASSWORD']);
+
 const describe = (error: ValidationError): string[] =>
   Object.values(error.constraints ?? {}).map((message) => {
+    if (SECRET_VARIABLES.has(error.property)) return `${message} (value not shown: it is a secret)`;
     const shown = typeof error.value === 'string' ? JSON.stringify(error.value) : String(error.value);
     return `${message} (got ${shown})`;
   });
@@ -79,6 +84,20 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     cache,
     clicks: { flushIntervalMs: env.CLICK_FLUSH_INTERVAL_MS ?? 1000 },
     http: { bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 16 * 1024, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
+    security: {
+      apiKeys: parseApiKeys(env.API_KEYS),
+      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED ?? true,
+      windowMs: (env.RATE_LIMIT_WINDOW_SECONDS ?? 60) * 1000,
+      createPerKey: env.RATE_LIMIT_CREATE_PER_KEY ?? 600,
+      createPerIp: env.RATE_LIMIT_CREATE_PER_IP ?? 30,
+      apiPerKey: env.RATE_LIMIT_API_PER_KEY ?? 3000,
+      apiPerIp: env.RATE_LIMIT_API_PER_IP ?? 300,
+      redirectPerIp: env.RATE_LIMIT_REDIRECT_PER_IP ?? 0,
+    },
   };
   return Object.freeze(config);
 }
