@@ -1,4 +1,4 @@
-import { httpUrlProblem } from './validators.js';
+import { httpUrlProblem, isIsoDateTime } from './validators.js';
 
 describe('httpUrlProblem', () => {
   it.each([
@@ -30,4 +30,17 @@ describe('httpUrlProblem', () => {
   ])('rejects %j: %s', (url, problem) => {
     expect(httpUrlProblem(url)).toBe(problem);
   });
+});
+
+describe('isIsoDateTime', () => {
+  it.each(['2030-01-31T12:00:00Z', '2030-02-28T00:00Z', '2032-02-29T23:59:59.123+02:00'])('accepts %s', (value) => {
+    expect(isIsoDateTime(value)).toBe(true);
+  });
+
+  it.each(['2030-02-30T12:00:00Z', '2031-02-29T00:00:00Z', '2030-13-01T00:00:00Z', '2030-01-01T25:00:00Z', '2030-01-01T12:00:00', '2030-01-01', 'tomorrow'])(
+    'rejects %s',
+    (value) => {
+      expect(isIsoDateTime(value)).toBe(false);
+    },
+  );
 });

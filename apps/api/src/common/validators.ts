@@ -38,9 +38,18 @@ export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether `value` is an ISO 8601 date-time with a zone naming a real day (Date.parse turns 30 February into 2 March). */
+export function isIsoDateTime(value: string): boolean {
+  const match = ISO_DATE_TIME.exec(value);
+  if (!match || !Number.isFinite(Date.parse(value))) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
+}
+
 /** An ISO 8601 date-time with a time zone, later than now. */
 export function IsFutureDateTime(options?: ValidationOptions): PropertyDecorator {
-  const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
   return (target, propertyName) =>
     registerDecorator({
       name: 'isFutureDateTime',
@@ -48,10 +57,9 @@ export function IsFutureDateTime(options?: ValidationOptions): PropertyDecorator
       propertyName: propertyName as string,
       options,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && ISO.test(value) && Number.isFinite(Date.parse(value)) && Date.parse(value) > Date.now(),
+        validate: (value: unknown) => typeof value === 'string' && isIsoDateTime(value) && Date.parse(value) > Date.now(),
         defaultMessage: (args) =>
-          typeof args?.value === 'string' && ISO.test(args.value) && Number.isFinite(Date.parse(args.value))
+          typeof args?.value === 'string' && isIsoDateTime(args.value)
             ? `${args.property} must be in the future`
             : `${args?.property} must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T12:00:00Z`,
       },

@@ -1,6 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Satisfies } from '../../common/validators.js';
+
+/** A link id: a positive Postgres bigint. */
+const isCursor = (v: string) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 
 export class ListLinksQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -14,6 +18,6 @@ export class ListLinksQuery {
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[1-9]\d{0,18}$/, { message: 'cursor must be a nextCursor value returned by a previous page' })
+  @Satisfies(isCursor, 'isCursor', 'must be a nextCursor value returned by a previous page')
   cursor?: string;
 }

@@ -1,10 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, ValidateIf } from 'class-validator';
+import { ValidateIf } from 'class-validator';
 import { IsFutureDateTime, IsHttpUrl, MAX_URL_LENGTH } from '../../common/validators.js';
 
 export class UpdateLinkDto {
   @ApiPropertyOptional({ example: 'https://example.com/new-target', maxLength: MAX_URL_LENGTH })
-  @IsOptional()
+  // Not @IsOptional(): it also lets null through, and null is not a URL.
+  @ValidateIf((_, value) => value !== undefined)
   @IsHttpUrl()
   url?: string;
 
