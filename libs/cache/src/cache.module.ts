@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@linkpool/config';
 import { CacheStore } from './cache-store.js';
 import { CacheService } from './cache.service.js';
+import { InvalidationChannel } from './invalidation-channel.js';
 
 @Module({
   providers: [{ provide: CacheStore, useFactory: (config: AppConfig) => new CacheStore(config.cache), inject: [AppConfig] }],
@@ -10,7 +11,10 @@ import { CacheService } from './cache.service.js';
 })
 class CacheStoreModule {}
 
-/** Cache-aside over `@nestjs/cache-manager`, on Redis or in process memory (see {@link CacheStore}). */
+/**
+ * Cache-aside over `@nestjs/cache-manager`, on Redis or in process memory (see {@link CacheStore}),
+ * with an in-process LRU in front kept coherent across instances by {@link InvalidationChannel}.
+ */
 @Global()
 @Module({
   imports: [
@@ -24,7 +28,14 @@ class CacheStoreModule {}
       }),
     }),
   ],
-  providers: [CacheService],
-  exports: [CacheService, CacheStoreModule],
+  providers: [
+    CacheService,
+    {
+      provide: InvalidationChannel,
+      useFactory: (store: CacheStore, config: AppConfig) => new InvalidationChannel(store, config.cache),
+      inject: [CacheStore, AppConfig],
+    },
+  ],
+  exports: [CacheService, InvalidationChannel, CacheStoreModule],
 })
 export class AppCacheModule {}

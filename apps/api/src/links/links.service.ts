@@ -15,6 +15,12 @@ import { type LinkTarget, LinksRepository } from './links.repository.js';
 const CODE_ATTEMPTS = 5;
 const cacheKey = (code: string) => `link:${code}`;
 
+function checkTarget(code: string, target: LinkTarget | null): LinkTarget {
+  if (!target) throw new LinkNotFoundError(code);
+  if (target.expiresAt !== null && target.expiresAt <= Date.now()) throw new LinkExpiredError(code);
+  return target;
+}
+
 /** Creating, reading, changing and resolving short links. */
 @Injectable()
 export class LinksService {
@@ -42,16 +48,20 @@ export class LinksService {
     throw new CodeSpaceExhaustedError(CODE_ATTEMPTS);
   }
 
+  // Reads that report clicks run inside withStableCounts: a batch being flushed is then counted
+  // once, either in Postgres or as pending, never in neither.
   async list(limit: number, cursor?: string): Promise<LinkPageResponse> {
-    const page = await this.links.page(limit, cursor);
-    return {
-      items: page.map((link) => this.toResponse(link)),
-      nextCursor: page.length === limit ? page[page.length - 1].id : null,
-    };
+    return this.clicks.withStableCounts(async () => {
+      const page = await this.links.page(limit, cursor);
+      return {
+        items: page.map((link) => this.toResponse(link)),
+        nextCursor: page.length === limit ? page[page.length - 1].id : null,
+      };
+    });
   }
 
   async get(code: string): Promise<LinkResponse> {
-    return this.toResponse(await this.mustFind(code));
+    return this.clicks.withStableCounts(async () => this.toResponse(await this.mustFind(code)));
   }
 
   async update(code: string, dto: UpdateLinkDto): Promise<LinkResponse> {
@@ -76,19 +86,23 @@ export class LinksService {
   }
 
   async stats(code: string): Promise<LinkStatsResponse> {
-    const link = await this.mustFind(code);
-    return { code: link.code, clicks: Number(link.clickCount) + this.clicks.pendingFor(link.id) };
+    return this.clicks.withStableCounts(async () => {
+      const link = await this.mustFind(code);
+      return { code: link.code, clicks: Number(link.clickCount) + this.clicks.pendingFor(link.id) };
+    });
   }
 
   /**
-   * Where `code` redirects to, through the cache. The hot path: one cache read when warm.
-   * @throws LinkNotFoundError, LinkExpiredError
+   * Where `code` redirects to, through the cache. The hot path: when the in-process cache has
+   * the code, the answer is synchronous (no promise, no I/O); otherwise one Redis read, or on
+   * a miss one Postgres query shared by every concurrent request for the code.
+   * @throws LinkNotFoundError, LinkExpiredError (synchronously, or as the promise's rejection)
    */
-  async resolve(code: string): Promise<LinkTarget> {
-    const target = await this.cache.get(cacheKey(code), () => this.links.findTarget(code));
-    if (!target) throw new LinkNotFoundError(code);
-    if (target.expiresAt !== null && target.expiresAt <= Date.now()) throw new LinkExpiredError(code);
-    return target;
+  resolve(code: string): LinkTarget | Promise<LinkTarget> {
+    const key = cacheKey(code);
+    const local = this.cache.peek<LinkTarget>(key);
+    if (local !== undefined) return checkTarget(code, local);
+    return this.cache.get(key, () => this.links.findTarget(code)).then((target) => checkTarget(code, target));
   }
 
   private async mustFind(code: string): Promise<Link> {
