@@ -1,15 +1,7 @@
 import { resolve } from 'node:path';
-import { ConfigValidationError, loadAppConfig } from './load-config.js';
+import { problemsOf } from './config-problems.testing.js';
+import { loadAppConfig } from './load-config.js';
 
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadAppConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-};
 
 describe('loadAppConfig', () => {
   it('defaults to the zero-install mode: embedded Postgres, in-process cache, pool of 10', () => {

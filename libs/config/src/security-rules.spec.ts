@@ -1,15 +1,7 @@
-import { ConfigValidationError, loadAppConfig } from './load-config.js';
+import { problemsOf } from './config-problems.testing.js';
+import { loadAppConfig } from './load-config.js';
 import { API_KEY_PATTERN, parseTrustProxy } from './security-rules.js';
 
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadAppConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
-};
 
 const KEY_A = 'lp_' + 'a1B2'.repeat(10);
 const KEY_B = 'f'.repeat(64);
