@@ -32,8 +32,9 @@ interface InFlight<T> {
 }
 
 /**
- * Cache-aside in front of a loader (Postgres), on two levels: an LRU in process memory
- * (`CACHE_LOCAL_TTL_MS`, `CACHE_LOCAL_MAX_ENTRIES`), then Redis through `@nestjs/cache-manager`.
+ * Cache-aside in front of a loader (Postgres), on two levels: a bounded map in process memory
+ * ({@link LocalCache}: `CACHE_LOCAL_TTL_MS`, `CACHE_LOCAL_MAX_ENTRIES`), then Redis through
+ * `@nestjs/cache-manager` (reads batched into one MGET per event-loop turn).
  *
  * `get(key, loader)` answers from the local cache, else from Redis, else runs the loader once for
  * all concurrent callers and stores its answer on both levels, including "nothing there" for the
